@@ -1,0 +1,12 @@
+from rest_framework import pagination
+from django.conf import settings
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """One page shape for the whole API: count, next, previous, results."""
+
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.API_MAX_PAGE_SIZE

@@ -1,0 +1,15 @@
+"""The one NinjaAPI instance: async routes for the STL pipeline and download history."""
+from ninja import NinjaAPI
+
+from apps.common.ninja_auth import JWTBearer
+from apps.common.errors import install_ninja_handlers
+
+api = NinjaAPI(
+    title="Trackforge API (STL pipeline)",
+    version="1.0.0",
+    urls_namespace="ninja",
+    auth=JWTBearer(),
+    docs_url="/stl-docs/",
+    openapi_url="/stl-openapi.json",
+)
+install_ninja_handlers(api)
