@@ -1,4 +1,6 @@
 """Project-wide fixtures: users, JWT-authenticated clients, isolated storage per test."""
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -16,11 +18,11 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
+def cache_prefix(settings) -> str:
+    """A private cache namespace per test. Never cache.clear(): on Redis that flushes the broker's queues."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    return prefix
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common import ratelimit
 from apps.users import serializers, services
 
 _ERR = OpenApiResponse(description="Error envelope: {detail, errors?}")
@@ -16,6 +17,8 @@ class RegisterView(generics.CreateAPIView):
     serializer_class = serializers.RegisterSerializer
 
     def create(self, request, *args, **kwargs):
+        # Rate limit (issue 6): registrations per client IP; raises RateLimited -> 429 + Retry-After.
+        ratelimit.enforce_register_ip(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_register(**serializer.validated_data)
@@ -32,8 +35,11 @@ class LoginView(APIView):
         responses={200: serializers.TokenPairSerializer, 401: _ERR, 422: _ERR, 429: _ERR},
     )
     def post(self, request):
+        # Rate limits (issue 6): every attempt counts, per client IP and per account name (brute force).
+        ratelimit.enforce_login_ip(request)
         serializer = serializers.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        ratelimit.enforce_login_username(serializer.validated_data["username"])
         tokens = services.user_login(
             request=request,
             login=serializer.validated_data["username"],

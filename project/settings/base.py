@@ -49,6 +49,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.common.middleware.RequestIdMiddleware",
+    # Operations (issue 6): one log line + HTTP metrics per request; body size / JSON depth limits.
+    "apps.common.ops_middleware.RequestLogMiddleware",
+    "apps.common.ops_middleware.BodyLimitMiddleware",
+    # Probes and token/network-authorised scrapes by machine IP: before host validation and SSL redirect.
+    "apps.common.ops_middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -276,3 +281,59 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# --- STL generation -------------------------------------------------------------------------------
+# How long a signed download link stays valid, and how long an S3 presigned redirect lives.
+DOWNLOAD_LINK_TTL_SECONDS = env.int("DOWNLOAD_LINK_TTL_SECONDS", default=900)
+# A job whose worker died this many times fails instead of looping.
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# A running build renews its lease at each stage; an expired lease means the worker is gone.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=30)
+# The reaper re-enqueues pending jobs older than this that never started.
+JOB_STALE_PENDING_SECONDS = env.int("JOB_STALE_PENDING_SECONDS", default=120)
+JOB_REAPER_INTERVAL_SECONDS = env.int("JOB_REAPER_INTERVAL_SECONDS", default=30)
+# Upload retries (with exponential backoff and jitter) before a job fails as storage_unavailable.
+STORAGE_MAX_RETRIES = env.int("STORAGE_MAX_RETRIES", default=5)
+STORAGE_RETRY_BASE_SECONDS = env.float("STORAGE_RETRY_BASE_SECONDS", default=0.5)
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="trackforge")
+CELERY_BEAT_SCHEDULE = {
+    "reap-stuck-jobs": {"task": "generation.reap_stuck_jobs", "schedule": float(JOB_REAPER_INTERVAL_SECONDS)},
+}
+# Fault-injection tests only: seconds a build pauses mid-way so a test can kill its worker. Keep 0.
+FAULT_INJECTION_BUILD_DELAY_SECONDS = env.float("FAULT_INJECTION_BUILD_DELAY_SECONDS", default=0.0)
+
+# --- Operations: rate limits, request limits, metrics, health, Flower (issue 6) -----------------
+# Rate limits, "N/unit" with unit s, m, h or d (e.g. "10/m", "5/15m"); parsed by
+# apps.common.ratelimit.parse_rate. Counters are atomic: Redis (RATELIMIT_REDIS_URL, shared by all
+# machines) or, in the embedded default without Redis, flock'd files under RATELIMIT_FILE_DIR.
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+RATELIMIT_REDIS_URL = env.str("RATELIMIT_REDIS_URL", default=CACHES["default"]["LOCATION"] if REDIS_URL else "")
+RATELIMIT_FILE_DIR = Path(env.str("RATELIMIT_FILE_DIR", default=str(VAR_DIR / "ratelimit")))
+RATELIMIT_KEY_PREFIX = env.str("RATELIMIT_KEY_PREFIX", default="rl")
+RATELIMIT_LOGIN_PER_IP = env.str("RATELIMIT_LOGIN_PER_IP", default="10/m")
+RATELIMIT_LOGIN_PER_USERNAME = env.str("RATELIMIT_LOGIN_PER_USERNAME", default="5/m")
+RATELIMIT_REGISTER_PER_IP = env.str("RATELIMIT_REGISTER_PER_IP", default="5/h")
+RATELIMIT_GENERATION_PER_MINUTE = env.str("RATELIMIT_GENERATION_PER_MINUTE", default="6/m")
+RATELIMIT_GENERATION_PER_DAY = env.str("RATELIMIT_GENERATION_PER_DAY", default="200/d")
+RATELIMIT_GENERATION_CONCURRENT = env.int("RATELIMIT_GENERATION_CONCURRENT", default=3)
+RATELIMIT_CONCURRENT_RETRY_AFTER = env.int("RATELIMIT_CONCURRENT_RETRY_AFTER", default=10)
+RATELIMIT_DOWNLOAD_PER_USER = env.str("RATELIMIT_DOWNLOAD_PER_USER", default="60/m")
+# Reverse proxies in front of the web that append to X-Forwarded-For (0: use REMOTE_ADDR).
+RATELIMIT_TRUSTED_PROXY_COUNT = env.int("RATELIMIT_TRUSTED_PROXY_COUNT", default=0)
+# Request bodies above this answer 413 (checked by Content-Length before any parser reads them);
+# JSON nested deeper than API_MAX_JSON_DEPTH answers 422.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BODY_BYTES", default=1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
+# GET /metrics: staff session, "Authorization: Bearer <METRICS_TOKEN>", or a client address in
+# METRICS_ALLOWED_CIDRS (comma-separated). Celery workers serve theirs on WORKER_METRICS_PORT (0 = off).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_CIDRS = env.list("METRICS_ALLOWED_CIDRS", default=[])
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104
+# /readyz waits at most this long for all its checks together.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+# Flower ("user:password"); Flower reads the same variable from the environment.
+FLOWER_BASIC_AUTH = env.str("FLOWER_BASIC_AUTH", default="")
+# Task events feed Flower's task metrics (flower_events_total, flower_task_runtime_seconds).
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("CELERY_SEND_EVENTS", default=True)
+CELERY_TASK_SEND_SENT_EVENT = CELERY_WORKER_SEND_TASK_EVENTS

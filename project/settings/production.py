@@ -22,3 +22,15 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 LOG_FORMAT = "json"
 LOGGING["handlers"]["console"]["formatter"] = "json"  # noqa: F405
+
+# --- Operations (issue 6) -------------------------------------------------------------------------
+# Many machines share only PostgreSQL, Redis and S3: no SQLite, file broker or local files here.
+for _name in ("DATABASE_URL", "REDIS_URL", "S3_BUCKET"):
+    if not env.str(_name, default=""):
+        raise ImproperlyConfigured(f"{_name} must be set in production (machines share only PostgreSQL, Redis, S3)")
+# Flower runs beside the workers and must not be open: "user:password", password >= 12 characters.
+if len(FLOWER_BASIC_AUTH.partition(":")[2]) < 12:  # noqa: F405
+    raise ImproperlyConfigured("FLOWER_BASIC_AUTH must be set to user:password (12+ character password)")
+# Load balancer probes and the Prometheus scrape come over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
