@@ -152,3 +152,50 @@ class Worker:
 
 def new_queue() -> str:
     return f"tf-test-{uuid.uuid4().hex[:10]}"
+
+
+class RedisServer:
+    """A private, throwaway redis-server (never the shared one on 6379), for broker-loss tests."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@contextlib.contextmanager
+def celery_broker(url: str):
+    """Points this process's Celery producer at another broker for the duration."""
+    from project.celery import app
+
+    def _reset() -> None:
+        app.pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    original = app.conf.broker_url
+    app.conf.broker_url = url
+    _reset()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = original
+        _reset()

@@ -67,7 +67,7 @@ def test_register_design_generate_poll_download(live_server, worker_factory, s3_
 
         anonymous = httpx.get(done["download_url"], follow_redirects=False)
         assert anonymous.status_code == 302  # the signed link alone is enough; S3 serves the bytes
-        assert "filename*=utf-8''Platform%20road%20%28OO-BF%29.stl" in anonymous.headers["Content-Disposition"]
+        assert "filename*=UTF-8''Platform%20road%20%28OO-BF%29.stl" in anonymous.headers["Content-Disposition"]
         stored = httpx.get(anonymous.headers["Location"])
         assert stored.status_code == 200
         data = stored.content

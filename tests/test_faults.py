@@ -7,6 +7,7 @@ import pytest
 from apps.generation import services
 from apps.generation.models import ErrorCode, GenerationJob, JobStatus
 from apps.generation.tests.conftest import small_spec
+from tests.processes import RedisServer, celery_broker, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -112,20 +113,66 @@ def test_s3_down_for_good_fails_with_a_storage_code(worker_factory, user, s3_ser
 
 
 def test_broker_down_on_submit_is_503_fast_with_no_orphan_row(client, user, settings, transactional_db):
-    from project.celery import app
-
     if not settings.REDIS_URL:
         pytest.skip("needs Redis (REDIS_URL)")
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.pool.force_close_all()
-    app._pool = None
-    try:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):
         started = time.monotonic()
-        with pytest.raises(services.BrokerUnavailable):
-            _submit(user)
-        assert time.monotonic() - started < 2.0
-    finally:
-        app.conf.broker_url = original
-        app._pool = None
+        response = client.post(
+            "/api/stl/generate/",
+            {"track": {"name": "x", "standard": _standard_id(), "alignment": [{"type": "straight", "length_mm": 40}]}},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}",
+        )
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "queue_unavailable" and response["Retry-After"]
+    assert elapsed < 2.0
     assert not GenerationJob.objects.exists()
+
+
+def _standard_id() -> str:
+    from apps.catalog.models import Standard
+
+    return str(Standard.objects.get(code="OO-BF", owner__isnull=True).pk)
+
+
+def test_whole_worker_sigkill_job_completes_on_a_new_worker_within_the_visibility_timeout(
+    worker_factory, user, s3_server, s3_bucket
+):
+    limits = {"CELERY_VISIBILITY_TIMEOUT": "8", "CELERY_TASK_TIME_LIMIT": "6", "CELERY_TASK_SOFT_TIME_LIMIT": "5"}
+    first = worker_factory(FAULT_INJECTION_BUILD_DELAY_SECONDS="3", **limits)
+    job = _submit(user)
+    _wait(job.pk, lambda j: j.stage == "building")
+    first.kill(signal.SIGKILL)  # the whole process group: main process and children
+    first.proc.wait(10)
+    killed_at = time.monotonic()
+    worker_factory(**limits)
+    done = _wait(job.pk, lambda j: j.is_terminal, timeout=60)
+    assert done.status == JobStatus.COMPLETED
+    assert time.monotonic() - killed_at < 8 + 10
+    assert done.attempts == 2
+    assert _objects(s3_server, s3_bucket) == [done.file.storage_key]
+
+
+def test_broker_restart_loses_queued_jobs_and_the_reaper_recovers_them(
+    worker_factory, user, settings, s3_server, s3_bucket
+):
+    from django.utils import timezone
+
+    broker = RedisServer().start()
+    try:
+        with celery_broker(broker.url):
+            jobs = [_submit(user, length=40 + i) for i in range(3)]
+            broker.stop()  # no persistence: the queued messages are gone
+            broker.start()
+            worker_factory(CELERY_BROKER_URL=broker.url)
+            time.sleep(2)
+            assert all(GenerationJob.objects.get(pk=j.pk).status == JobStatus.PENDING for j in jobs)
+            later = timezone.now() + timezone.timedelta(seconds=settings.JOB_STALE_PENDING_SECONDS + 1)
+            assert services.jobs_reap(now=later) == {"requeued": 3, "failed": 0}
+            for j in jobs:
+                assert _wait(j.pk, lambda x: x.is_terminal).status == JobStatus.COMPLETED
+    finally:
+        broker.stop()

@@ -9,12 +9,12 @@ from django.core.files.storage import storages
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema, Status
 
 from apps.audit import selectors as audit_selectors
 from apps.audit import services as audit_services
 from apps.common.errors import envelope
+from apps.common.http import attachment_disposition
 from apps.common.ninja_auth import user_from_token
 from apps.common.signing import LinkError, download_token_check, download_token_make
 from apps.generation import inputs, limits, selectors, services
@@ -157,8 +157,8 @@ def _serve(stl: StlFile, track_name: str) -> HttpResponse:
         local_path = storage.path(stl.storage_key)
     except NotImplementedError:
         local_path = None
+    disposition = attachment_disposition(filename)
     if local_path is None:
-        disposition = content_disposition_header(True, filename)
         url = storage.url(
             stl.storage_key,
             parameters={"ResponseContentDisposition": disposition, "ResponseContentType": stl.content_type},
@@ -168,6 +168,7 @@ def _serve(stl: StlFile, track_name: str) -> HttpResponse:
         return response
     response = FileResponse(open(local_path, "rb"), as_attachment=True, filename=filename)  # noqa: SIM115
     response["Content-Type"] = stl.content_type
+    response["Content-Disposition"] = disposition
     return response
 
 

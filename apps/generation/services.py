@@ -73,7 +73,7 @@ def job_enqueue(*, job_id) -> None:
         headers={"request_id": request_id_var.get()},
         retry=True,
         # Fail fast when the broker is down: the user gets a 503 within seconds, not a hang.
-        retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.3, "timeout": 1.5},
+        retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.3},
     )
     GenerationJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
 

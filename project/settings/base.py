@@ -163,6 +163,9 @@ else:
         # killed worker's job returns within seconds of the visibility timeout.
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        # A submit must answer 503 within seconds when Redis is down, not hang on connect.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
     }
 
 # --- Authentication (JWT) -----------------------------------------------------------------------

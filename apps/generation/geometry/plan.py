@@ -50,11 +50,17 @@ class Plan:
     template_keys: tuple[TemplateKey, ...]
     template_of: np.ndarray  # template index per sleeper
     pieces: list[PiecePlan] = field(default_factory=list)
+    _templates: dict = field(default_factory=dict, repr=False)
+    _corners: np.ndarray | None = field(default=None, repr=False)
 
     def template(self, variant: int) -> Template:
         """Variant = 4 * base + 2 * (open -x tongues) + (open +x tongues)."""
-        key = self.template_keys[variant // 4]
-        return build_template(replace(key, minus=bool(variant & 2), plus=bool(variant & 1)))
+        tpl = self._templates.get(variant)
+        if tpl is None:
+            key = self.template_keys[variant // 4]
+            tpl = self._templates[variant] = build_template(replace(key, minus=bool(variant & 2),
+                                                                    plus=bool(variant & 1)))
+        return tpl
 
     def templates(self) -> list[Template]:
         return [self.template(4 * i) for i in range(len(self.template_keys))]
@@ -90,13 +96,15 @@ class Plan:
 
     def sleeper_corners(self, first: int, last: int) -> np.ndarray:
         """Plan-view corners (n*4, 2) of sleepers first..last (chairs lie inside them)."""
-        sl = slice(first, last + 1)
-        t = np.stack([np.cos(self.heading[sl]), np.sin(self.heading[sl])], axis=1)
-        n = np.stack([-t[:, 1], t[:, 0]], axis=1)
-        hw = self.stations.width[sl, None] / 2
-        hl = self.spec.timber.length_mm / 2
-        c = self.xy[sl]
-        return np.concatenate([c + t * hw + n * hl, c + t * hw - n * hl, c - t * hw + n * hl, c - t * hw - n * hl])
+        if self._corners is None:
+            t = np.stack([np.cos(self.heading), np.sin(self.heading)], axis=1)
+            n = np.stack([-t[:, 1], t[:, 0]], axis=1)
+            hw = self.stations.width[:, None] / 2
+            hl = self.spec.timber.length_mm / 2
+            c = self.xy
+            self._corners = np.stack([c + t * hw + n * hl, c + t * hw - n * hl, c - t * hw + n * hl,
+                                      c - t * hw - n * hl], axis=1)  # (n, 4, 2)
+        return self._corners[first:last + 1].reshape(-1, 2)
 
     def rail_end_points(self, s_values) -> np.ndarray:
         xy, h, _ = self.alignment.evaluate(np.asarray(s_values, dtype=float))
@@ -157,6 +165,10 @@ def _static_checks(spec: TrackSpec, errors: list, warnings: list) -> None:
                 continue
             if seg.angle_deg is not None and not 0 < seg.angle_deg <= 360:
                 err(f"{p}.angle_deg", f"must be in (0, 360] degrees (got {seg.angle_deg})")
+                continue
+            if seg.angle_deg is not None and seg.length_mm is not None and \
+                    abs(math.radians(seg.angle_deg) * seg.radius_mm - seg.length_mm) > 1e-6 * max(1.0, seg.length_mm):
+                err(f"{p}.length_mm", "give angle_deg or length_mm, or two that agree (length = radius x angle)")
                 continue
             if positive(seg.length_mm, f"{p}.length_mm"):
                 total += seg.length_mm
@@ -407,8 +419,13 @@ def _split(plan: Plan) -> list[PiecePlan]:
             plan.warnings.append({"code": "exceeds_bed", "field": "print.bed_x_mm",
                                   "message": "the track does not fit the print bed in one piece"})
         return [whole]
-    if _fit(plan, 0, n - 1, 0.0, L)[0]:
-        return [whole]
+    lo, hi = plan.bbox()
+    bx, by = plan.spec.print.bed_x_mm, plan.spec.print.bed_y_mm
+    if hi[0] - lo[0] <= bx and hi[1] - lo[1] <= by:
+        return [whole]  # fits as laid out: keep world coordinates
+    ok, rot, trans = _fit(plan, 0, n - 1, 0.0, L)
+    if ok:
+        return [PiecePlan(0, n - 1, 0.0, L, rot, (float(trans[0]), float(trans[1])))]
     # Cut in the middle of the gap between two sleepers.
     cuts = np.concatenate([[0.0], ((st.s[:-1] + st.width[:-1] / 2) + (st.s[1:] - st.width[1:] / 2)) / 2, [L]])
     pieces: list[PiecePlan] = []
@@ -419,10 +436,17 @@ def _split(plan: Plan) -> list[PiecePlan]:
 
         if not fits(i):
             raise SpecError("print.bed_x_mm", "a single sleeper does not fit the print bed")
-        lo, step = i, 1
-        while lo + step < n and fits(lo + step):  # gallop, then bisect
-            lo, step = lo + step, step * 2
-        hi = min(n, lo + step)
+        # First guess from arc length (a chord is never longer), then gallop
+        # up or bisect down: a few fit checks per piece, not one per sleeper.
+        reach = st.s[i] - st.width[i] / 2 + max(plan.spec.print.bed_x_mm, plan.spec.print.bed_y_mm)
+        guess = int(np.clip(np.searchsorted(st.s + st.width / 2, reach, side="right") - 1, i, n - 1))
+        if fits(guess):
+            lo, step = guess, 1
+            while lo + step < n and fits(lo + step):
+                lo, step = lo + step, step * 2
+            hi = min(n, lo + step)
+        else:
+            lo, hi = i, guess
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if fits(mid):

@@ -447,7 +447,7 @@ def _check_enums(spec: TrackSpec, errors: list) -> None:
 def spec_from_dict(data: dict) -> TrackSpec:
     """Parse, default and resolve a spec dict; raises :class:`SpecError`."""
     if not isinstance(data, dict):
-        raise SpecError("", "spec must be a JSON object")
+        raise SpecError("spec", "must be a JSON object")
     data = dict(data)
     preset = data.pop("preset", None)
     if preset is not None:

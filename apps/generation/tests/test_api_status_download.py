@@ -87,7 +87,7 @@ class TestDownload:
         assert response["Content-Type"] == "model/stl"
         disposition = response["Content-Disposition"]
         assert disposition.startswith("attachment;")
-        assert "filename*=utf-8''Ashburton%20Goods%20%E2%80%94%20quai%20n%C2%B02.stl" in disposition
+        assert "filename*=UTF-8''Ashburton%20Goods%20%E2%80%94%20quai%20n%C2%B02.stl" in disposition
         body = b"".join(response.streaming_content)
         assert body == storages["stl"].open(completed.file.storage_key).read()
         log = DownloadLog.objects.get()

@@ -154,3 +154,16 @@ def test_prusaslicer_slices_every_piece_of_a_split_curve(tmp_path):
                               "--output", str(tmp_path / (name + ".gcode"))], capture_output=True, text=True,
                              timeout=300)
         assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_ten_metres_in_world_coordinates_stays_closed():
+    # One 10 m piece keeps world coordinates up to ~4.5 m: float32 rounding there
+    # must not open the stitched webs or collapse triangles.
+    d = make("EM", [{"type": "straight", "length_mm": 3000}, {"type": "arc", "radius_mm": 1500, "angle_deg": 200},
+                    {"type": "transition", "length_mm": 400, "radius_start_mm": 1500}],
+             base={"webs": True}, output={"pieces": "single"})
+    result = build_dict(d)
+    mesh = stl_mesh(result.data)
+    check_solid(mesh)
+    assert len(bodies(mesh)) == 1
+    assert mesh.bounds[1][0] > 4000

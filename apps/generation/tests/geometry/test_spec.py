@@ -175,3 +175,12 @@ def test_package_does_not_import_django():
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[4]))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_dataclass_spec_without_dict_is_resolved():
+    from apps.generation.geometry import Arc, Straight, Timber, TrackSpec
+
+    spec = TrackSpec(alignment=[Straight(120.0), Arc(900.0, angle_deg=5.0)], timber=Timber(length_mm=32.0))
+    info = summarize(spec)
+    assert info["sleeper_count"] > 10
+    assert build(spec).manifest["spec"]["timber"]["width_mm"] == pytest.approx(10 / 3)
