@@ -8,7 +8,7 @@ from django.core.files.storage import storages
 from apps.audit.models import AuditEvent, AuditKind, DownloadLog
 from apps.common.signing import download_token_make
 from apps.generation import services
-from apps.generation.models import ErrorCode, GenerationJob, JobStatus
+from apps.generation.models import ErrorCode, JobStatus
 from apps.generation.progress import progress_write
 from apps.generation.tests.conftest import small_spec
 from conftest import bearer_for
@@ -100,7 +100,9 @@ class TestDownload:
         assert DownloadLog.objects.get().via == "jwt"
 
     def test_expired_link_is_401(self, client, user, completed):
-        token = download_token_make(file_id=str(completed.file_id), user_id=user.pk, ttl_seconds=60, now=time.time() - 120)
+        token = download_token_make(
+            file_id=str(completed.file_id), user_id=user.pk, ttl_seconds=60, now=time.time() - 120
+        )
         response = client.get(f"/api/stl/download/{completed.file_id}/?token={token}")
         assert response.status_code == 401 and "expired" in response.json()["detail"]
         assert not DownloadLog.objects.exists()
