@@ -1,7 +1,7 @@
 """The one NinjaAPI instance: async routes for the STL pipeline and download history."""
 from ninja import NinjaAPI
 
-from apps.common.errors import install_ninja_handlers
+from apps.common.errors import StrictJSONParser, install_ninja_handlers
 from apps.common.ninja_auth import JWTBearer
 from apps.common.ratelimit import install_ratelimit_handler
 from apps.generation.api import downloads_router
@@ -14,6 +14,7 @@ api = NinjaAPI(
     auth=JWTBearer(),
     docs_url="/stl-docs/",
     openapi_url="/stl-openapi.json",
+    parser=StrictJSONParser(),
 )
 install_ninja_handlers(api)
 install_ratelimit_handler(api)

@@ -19,3 +19,6 @@ urlpatterns = [
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics_view, name="metrics"),
 ]
+
+# Unmatched /api/ paths (e.g. a non-UUID id in a DRF route) answer with the JSON error envelope.
+handler404 = "apps.common.errors.api_not_found"

@@ -187,7 +187,8 @@ def celery_broker(url: str):
     from project.celery import app
 
     def _reset() -> None:
-        app.pool.force_close_all()
+        # Drop only this app's references: kombu keeps one pool per broker URL in a global
+        # registry, and closing the original one would break every later publish.
         app._pool = None
         app.amqp._producer_pool = None
 

@@ -9,7 +9,7 @@ from apps.generation.models import ErrorCode, GenerationJob, JobStatus
 from apps.generation.tests.conftest import small_spec
 from tests.processes import RedisServer, celery_broker, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _submit(user, length=40.0) -> GenerationJob:

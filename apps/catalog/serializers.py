@@ -623,6 +623,13 @@ class TrackSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
 
 
+class TrackListSerializer(TrackSerializer):
+    """List pages leave out the resolved spec (a full geometry resolution per row); the detail has it."""
+
+    class Meta(TrackSerializer.Meta):
+        fields = tuple(f for f in TrackSerializer.Meta.fields if f != "resolved")
+
+
 def resolved_spec(spec: dict) -> dict:
     """The geometry package's canonical, fully-resolved spec dict when available, else ``spec``."""
     try:

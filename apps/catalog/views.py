@@ -232,6 +232,9 @@ class TrackViewSet(viewsets.ModelViewSet):
             return Track.objects.none()
         return selectors.track_list_for_user(user=self.request.user)
 
+    def get_serializer_class(self):
+        return serializers.TrackListSerializer if self.action == "list" else serializers.TrackSerializer
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["user"] = self.request.user

@@ -45,7 +45,9 @@ def _json(request: HttpRequest, status: int, body: dict, **headers: str) -> Http
 
 @router.post(
     "/stl/generate/",
-    response={202: GenerateOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
+    response={
+        202: GenerateOut, 401: ErrorOut, 404: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut
+    },
     summary="Submit a track for STL generation",
 )
 async def generate(request: HttpRequest, payload: GenerateIn):
@@ -87,7 +89,7 @@ def _download_url(request: HttpRequest, *, file_id, user_id: int) -> tuple[str, 
 
 @router.get(
     "/stl/status/{task_id}/",
-    response={200: StatusOut, 401: ErrorOut, 404: ErrorOut, 500: FailedOut},
+    response={200: StatusOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 500: FailedOut},
     url_name="stl_status",
     summary="Poll a generation task",
 )
@@ -175,7 +177,7 @@ def _serve(stl: StlFile, track_name: str) -> HttpResponse:
 @router.get(
     "/stl/download/{file_id}/",
     auth=None,
-    response={200: None, 302: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: None, 302: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     url_name="stl_download",
     summary="Download a generated file (JWT, or the signed link from the status route)",
     openapi_extra={"security": [{"JWTBearer": []}, {}]},
@@ -260,7 +262,9 @@ async def downloads_list(request: HttpRequest, filters: Query[DownloadFilters]):
     )
 
 
-@downloads_router.delete("/downloads/{download_id}/", response={204: None, 401: ErrorOut, 404: ErrorOut})
+@downloads_router.delete(
+    "/downloads/{download_id}/", response={204: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
 async def downloads_delete(request: HttpRequest, download_id: UUID):
     hidden = await sync_to_async(audit_services.download_hide)(
         user=request.auth, download_id=download_id, request=request

@@ -1,9 +1,13 @@
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.audit.models import AuditKind
+from apps.audit.services import audit_record
 
 User = get_user_model()
 
@@ -17,14 +21,17 @@ def user_register(*, username: str, email: str, password: str, **profile: Any) -
 
 
 def user_login(*, request, login: str, password: str) -> dict[str, str] | None:
-    """Returns a fresh token pair for valid credentials, else None (without saying which part failed)."""
+    """Returns a fresh token pair for valid credentials, else None (without saying which part failed).
+
+    Both outcomes go to the audit trail, the failure with the name that was tried.
+    """
     user = authenticate(request, username=login, password=password)
     if user is None:
+        audit_record(kind=AuditKind.LOGIN_FAILED, request=request, subject=login)
         return None
     refresh = RefreshToken.for_user(user)
-    from django.contrib.auth.models import update_last_login
-
     update_last_login(None, user)
+    audit_record(kind=AuditKind.LOGIN, user=user, request=request, subject=user.get_username())
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 

@@ -3,6 +3,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView as _TokenRefreshView
 
 from apps.common import ratelimit
 from apps.users import serializers, services
@@ -48,6 +49,11 @@ class LoginView(APIView):
         if tokens is None:
             raise AuthenticationFailed("Invalid username/email or password.")
         return Response(tokens)
+
+
+@extend_schema(responses={200: serializers.TokenPairSerializer, 401: _ERR, 422: _ERR})
+class TokenRefreshView(_TokenRefreshView):
+    """simplejwt's refresh view, with its 401 (invalid, expired or revoked refresh token) documented."""
 
 
 class LogoutView(APIView):

@@ -160,3 +160,18 @@ class TestProfile:
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/html")
         assert user.username in response.content.decode()
+
+
+class TestLoginAudit:
+    def test_success_and_failure_are_in_the_audit_trail_with_the_request_id(self, api_client, user, password):
+        from apps.audit.models import AuditEvent, AuditKind
+
+        api_client.post(LOGIN, {"username": user.username, "password": password}, format="json",
+                        HTTP_X_REQUEST_ID="req-ok-1")
+        api_client.post(LOGIN, {"username": "mallory", "password": "guess"}, format="json",
+                        HTTP_X_REQUEST_ID="req-bad-1", HTTP_USER_AGENT="curl/8")
+        ok = AuditEvent.objects.get(kind=AuditKind.LOGIN)
+        assert ok.user == user and ok.request_id == "req-ok-1" and ok.ip == "127.0.0.1"
+        bad = AuditEvent.objects.get(kind=AuditKind.LOGIN_FAILED)
+        assert bad.user is None and bad.subject == "mallory" and bad.request_id == "req-bad-1"
+        assert bad.user_agent == "curl/8"
