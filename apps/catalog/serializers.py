@@ -25,6 +25,7 @@ from apps.catalog.models import (
     Track,
 )
 from apps.catalog.selectors import component_visible_to
+from apps.common.validators import single_line_name
 
 MAX_SEGMENTS = 200
 MAX_SEGMENT_LENGTH_MM = 2000.0
@@ -69,6 +70,9 @@ class ComponentSerializer(serializers.ModelSerializer):
     is_preset = serializers.BooleanField(read_only=True, help_text="Presets are read-only; duplicate to edit.")
 
     COMMON = ("id", "code", "name", "description", "source", "is_preset", "created", "updated")
+
+    def validate_name(self, value: str) -> str:
+        return single_line_name(value)
 
     def validate_code(self, value: str) -> str:
         model = self.Meta.model
@@ -544,6 +548,9 @@ class TrackSerializer(serializers.ModelSerializer):
             "created",
             "updated",
         )
+
+    def validate_name(self, value: str) -> str:
+        return single_line_name(value)
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_resolved(self, obj: Track) -> dict:

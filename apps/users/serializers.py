@@ -53,7 +53,9 @@ class RegisterSerializer(serializers.ModelSerializer):
         model = User
         fields = (*PROFILE_FIELDS, "password")
         read_only_fields = ("id", "date_joined")
-        extra_kwargs = {"username": {"validators": []}}
+        # Drop the model's UniqueValidator (validate_username reports it) but keep the character
+        # rules: an empty list here used to let control characters and spaces into usernames.
+        extra_kwargs = {"username": {"validators": [User.username_validator]}}
 
     def validate_username(self, value: str) -> str:
         if selectors.user_username_taken(username=value):
