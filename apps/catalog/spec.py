@@ -64,11 +64,11 @@ GENERIC_WARN_RADIUS_FT = 152  # DOMAIN 7.1: gap at the inner sleeper end on curv
 
 
 def max_track_length_mm() -> float:
-    return float(getattr(settings, "TRACK_MAX_LENGTH_MM", 10_000))
+    return float(settings.TRACK_MAX_LENGTH_MM)
 
 
 def max_triangles() -> int:
-    return int(getattr(settings, "TRACK_MAX_TRIANGLES", 5_000_000))
+    return int(settings.TRACK_MAX_TRIANGLES)
 
 
 def inches(value_in: float, mm_per_ft: float) -> float:

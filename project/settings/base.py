@@ -286,6 +286,10 @@ LOGGING = {
 }
 
 # --- STL generation -------------------------------------------------------------------------------
+# Size bounds of one track (the geometry engine's own hard limits are 10 m and 5 M triangles;
+# these may only lower them).
+TRACK_MAX_LENGTH_MM = env.float("TRACK_MAX_LENGTH_MM", default=10_000.0)
+TRACK_MAX_TRIANGLES = env.int("TRACK_MAX_TRIANGLES", default=5_000_000)
 # How long a signed download link stays valid, and how long an S3 presigned redirect lives.
 DOWNLOAD_LINK_TTL_SECONDS = env.int("DOWNLOAD_LINK_TTL_SECONDS", default=900)
 # A job whose worker died this many times fails instead of looping.
