@@ -55,7 +55,9 @@ def test_register_design_generate_poll_download(live_server, worker_factory, s3_
         )
         assert track.status_code == 201, track.text
 
-        submitted = http.post("/api/stl/generate/", json={"track_id": track.json()["id"]})
+        submitted = http.post(
+            "/api/stl/generate/", json={"track_id": track.json()["id"]}, headers={"X-Request-ID": "e2e-generate-1"}
+        )
         assert submitted.status_code == 202, submitted.text
         body = submitted.json()
         assert body["status"] == "pending" and submitted.headers["Location"] == body["status_url"]
@@ -64,6 +66,8 @@ def test_register_design_generate_poll_download(live_server, worker_factory, s3_
         assert status.status_code == 200, (status.text, worker.log()[-3000:])
         done = status.json()
         assert done["status"] == "completed" and done["progress"] == 100
+        # The request id of the submit reaches the worker's log lines for that build.
+        assert any("e2e-generate-1" in line and "build" in line for line in worker.log().splitlines())
 
         anonymous = httpx.get(done["download_url"], follow_redirects=False)
         assert anonymous.status_code == 302  # the signed link alone is enough; S3 serves the bytes

@@ -64,13 +64,14 @@ def _claim_is_dead(claimed_by: str) -> bool:
 # --- submit ---------------------------------------------------------------------------------------
 
 
-def job_enqueue(*, job_id) -> None:
+def job_enqueue(*, job_id, request_id: str = "") -> None:
+    """Sends only the id; the request id travels in the headers so the worker's log lines carry it."""
     from apps.generation.tasks import build_stl
 
     build_stl.apply_async(
         args=[str(job_id)],
         queue=settings.CELERY_TASK_DEFAULT_QUEUE,
-        headers={"request_id": request_id_var.get()},
+        headers={"request_id": request_id or request_id_var.get()},
         retry=True,
         # Fail fast when the broker is down: the user gets a 503 within seconds, not a hang.
         retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.3},
@@ -337,7 +338,9 @@ def jobs_reap(*, now=None) -> dict[str, int]:
         Q(enqueued_at__lt=stale_pending) | Q(enqueued_at__isnull=True, created_at__lt=stale_pending)
     )
     expired = GenerationJob.objects.filter(status=JobStatus.IN_PROGRESS, lease_expires_at__lt=now)
-    for job in list(pending.only("id")) + list(expired.only("id", "attempts", "status")):
+    for job in list(pending.only("id", "request_id", "status")) + list(
+        expired.only("id", "attempts", "status", "request_id")
+    ):
         if job.status == JobStatus.IN_PROGRESS and job.attempts >= settings.JOB_MAX_ATTEMPTS:
             if job_fail(
                 job_id=job.pk, worker_id=None, code=ErrorCode.WORKER_LOST,
@@ -346,7 +349,7 @@ def jobs_reap(*, now=None) -> dict[str, int]:
                 counts["failed"] += 1
             continue
         try:
-            job_enqueue(job_id=job.pk)
+            job_enqueue(job_id=job.pk, request_id=job.request_id)
             counts["requeued"] += 1
         except Exception:
             log.warning("reaper could not enqueue %s", job.pk, exc_info=True)
@@ -359,7 +362,7 @@ def job_retry(*, job: GenerationJob) -> GenerationJob:
         status=JobStatus.PENDING, attempts=0, progress=0, stage="queued", error_code="", error_message="",
         finished_at=None, claimed_by="",
     )
-    transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+    transaction.on_commit(lambda: job_enqueue(job_id=job.pk, request_id=job.request_id))
     return job
 
 

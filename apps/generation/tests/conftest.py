@@ -23,7 +23,7 @@ def small_spec(length_mm: float = 40.0, **over) -> dict:
 def submit(django_capture_on_commit_callbacks, monkeypatch):
     """Creates a job through the service without a broker (enqueue is recorded, not sent)."""
     sent: list[str] = []
-    monkeypatch.setattr(services, "job_enqueue", lambda *, job_id: sent.append(str(job_id)))
+    monkeypatch.setattr(services, "job_enqueue", lambda *, job_id, request_id="": sent.append(str(job_id)))
 
     def _submit(user, spec=None, name="Test track") -> GenerationJob:
         with django_capture_on_commit_callbacks(execute=True):
