@@ -230,7 +230,11 @@ class TrackViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Track.objects.none()
-        return selectors.track_list_for_user(user=self.request.user)
+        qs = selectors.track_list_for_user(user=self.request.user)
+        if self.action == "list":
+            # A page shows the codes of the standard and rail; other components travel as ids.
+            qs = qs.select_related(None).select_related("standard", "rail")
+        return qs
 
     def get_serializer_class(self):
         return serializers.TrackListSerializer if self.action == "list" else serializers.TrackSerializer

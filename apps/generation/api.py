@@ -111,7 +111,7 @@ async def status(request: HttpRequest, task_id: UUID):
         )
     job = await selectors.job_aget_for_user(job_id=task_id, user=user)
     if job is None:
-        return Status(404, {"detail": "Not found."})
+        return _json(request, 404, envelope("Not found."))
     if job.status == JobStatus.FAILED:
         return Status(500, {"task_id": job.pk, "status": "failed", "detail": job.error_message, "code": job.error_code})
     body = {
@@ -270,5 +270,5 @@ async def downloads_delete(request: HttpRequest, download_id: UUID):
         user=request.auth, download_id=download_id, request=request
     )
     if not hidden:
-        return Status(404, {"detail": "Not found."})
+        return _json(request, 404, envelope("Not found."))
     return Status(204, None)
