@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from apps.catalog import selectors, services
-from apps.catalog.models import ChairComponent, RailSection, Standard, TimberComponent, Track
+from apps.catalog.models import SUMMARY_FIELDS, ChairComponent, RailSection, Standard, TimberComponent, Track
 
 
 class PresetFilter(admin.SimpleListFilter):
@@ -101,39 +101,14 @@ class TrackAdmin(admin.ModelAdmin):
     list_select_related = ("owner", "standard")
     raw_id_fields = ("owner",)
     date_hierarchy = "created"
-    readonly_fields = (
-        "id",
-        "computed_summary",
-        "total_length_mm",
-        "has_curves",
-        "segment_types",
-        "sleeper_count",
-        "chair_count",
-        "estimated_triangles",
-        "warnings",
-        "summary",
-        "created",
-        "updated",
-    )
+    readonly_fields = ("id", "computed_summary", *SUMMARY_FIELDS, "created", "updated")
     fieldsets = (
         (None, {"fields": ("id", "owner", "name", "description")}),
         ("Components", {"fields": ("standard", "rail", "timber", "joint_timber", "chair", "joint_chair")}),
         ("Design", {"fields": ("sleepering", "alignment", "print_options")}),
         (
             "Computed",
-            {
-                "fields": (
-                    "computed_summary",
-                    "total_length_mm",
-                    "has_curves",
-                    "segment_types",
-                    "sleeper_count",
-                    "chair_count",
-                    "estimated_triangles",
-                    "warnings",
-                    "summary",
-                )
-            },
+            {"fields": ("computed_summary", *SUMMARY_FIELDS)},
         ),
         ("Timestamps", {"fields": ("created", "updated")}),
     )

@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from apps.generation.geometry.spec import inches
+
 
 class Prototype(models.TextChoices):
     UK_BULLHEAD = "uk_bullhead", "UK bullhead (chaired)"
@@ -112,11 +114,10 @@ class TimberComponent(Component):
         constraints = Component.code_constraints("catalog_timber")
 
     def resolve(self, *, mm_per_ft: float) -> dict:
-        # Same operation order as geometry.spec.inches() so values are bit-identical.
         return {
-            "length_mm": self.length_in * mm_per_ft / 12.0,
-            "width_mm": self.width_in * mm_per_ft / 12.0,
-            "depth_mm": self.depth_in * mm_per_ft / 12.0,
+            "length_mm": inches(self.length_in, mm_per_ft),
+            "width_mm": inches(self.width_in, mm_per_ft),
+            "depth_mm": inches(self.depth_in, mm_per_ft),
         }
 
 
@@ -156,16 +157,15 @@ class ChairComponent(Component):
         return self.field_side_in + self.gauge_side_in
 
     def resolve(self, *, mm_per_ft: float) -> dict:
-        # Same operation order as geometry.spec.inches() so values are bit-identical.
         return {
-            "length_mm": self.length_in * mm_per_ft / 12.0,
-            "field_side_mm": self.field_side_in * mm_per_ft / 12.0,
-            "gauge_side_mm": self.gauge_side_in * mm_per_ft / 12.0,
-            "width_mm": self.width_in * mm_per_ft / 12.0,
-            "seat_mm": self.seat_in * mm_per_ft / 12.0,
-            "outer_jaw_offset_mm": self.outer_jaw_offset_in * mm_per_ft / 12.0,
-            "jaw_top_width_mm": self.jaw_top_width_in * mm_per_ft / 12.0,
-            "key_length_mm": self.key_length_in * mm_per_ft / 12.0,
+            "length_mm": inches(self.length_in, mm_per_ft),
+            "field_side_mm": inches(self.field_side_in, mm_per_ft),
+            "gauge_side_mm": inches(self.gauge_side_in, mm_per_ft),
+            "width_mm": inches(self.width_in, mm_per_ft),
+            "seat_mm": inches(self.seat_in, mm_per_ft),
+            "outer_jaw_offset_mm": inches(self.outer_jaw_offset_in, mm_per_ft),
+            "jaw_top_width_mm": inches(self.jaw_top_width_in, mm_per_ft),
+            "key_length_mm": inches(self.key_length_in, mm_per_ft),
         }
 
 
@@ -203,6 +203,18 @@ class Standard(Component):
 
     class Meta(Component.Meta):
         constraints = Component.code_constraints("catalog_standard")
+
+
+SUMMARY_FIELDS = (
+    "total_length_mm",
+    "has_curves",
+    "segment_types",
+    "sleeper_count",
+    "chair_count",
+    "estimated_triangles",
+    "warnings",
+    "summary",
+)
 
 
 class Track(models.Model):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Model, Q
 
 from apps.catalog import selectors
-from apps.catalog.models import Track
+from apps.catalog.models import SUMMARY_FIELDS, Track
 from apps.catalog.spec import SpecCheck, TrackSpecInvalid, check_spec, track_to_spec, track_to_spec_dict
 
 M = TypeVar("M", bound=Model)
@@ -106,16 +106,7 @@ def track_duplicate(*, track: Track, owner) -> Track:
     if len(name) > 120:
         name = track.name[: 120 - len("… (copy)")] + "… (copy)"
     copy = Track(owner=owner, **{f: getattr(track, f) for f in TRACK_FIELDS if f != "name"}, name=name)
-    for f in (
-        "total_length_mm",
-        "has_curves",
-        "segment_types",
-        "sleeper_count",
-        "chair_count",
-        "estimated_triangles",
-        "warnings",
-        "summary",
-    ):
+    for f in SUMMARY_FIELDS:
         setattr(copy, f, getattr(track, f))
     copy.save()
     return copy
@@ -135,19 +126,7 @@ def track_refresh_summaries(*, tracks) -> int:
             track.warnings = [
                 {"code": "invalid", "field": f, "message": m} for f, msgs in exc.errors.items() for m in msgs
             ]
-        track.save(
-            update_fields=[
-                "total_length_mm",
-                "has_curves",
-                "segment_types",
-                "sleeper_count",
-                "chair_count",
-                "estimated_triangles",
-                "warnings",
-                "summary",
-                "updated",
-            ]
-        )
+        track.save(update_fields=[*SUMMARY_FIELDS, "updated"])
         count += 1
     return count
 

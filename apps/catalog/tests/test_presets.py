@@ -155,14 +155,11 @@ def test_flat_bottom_standards_never_default_to_bullhead_chairs():
         assert s.default_chair.code == "S1" and s.default_rail.profile == "bullhead", s.code
 
 
-def test_panel_tables_sum_to_rail_length_minus_joint_bay_and_match_geometry():
+def test_panel_tables_sum_to_rail_length_minus_joint_bay():
+    assert set(spec.PANEL_TABLES) == {(30, 13), (45, 19), (60, 24), (60, 25), (60, 26)}
     for (feet, count), pattern in spec.PANEL_TABLES.items():
         assert len(pattern) == count
         assert sum(pattern) == feet * 12 - 12
-    geometry = pytest.importorskip("apps.generation.geometry.spec")
-    assert {k: tuple(map(float, v)) for k, v in spec.PANEL_TABLES.items()} == {
-        k: tuple(map(float, v)) for k, v in geometry.PANEL_TABLES.items()
-    }
 
 
 def test_preset_rail_dimensions_agree_with_geometry_package():

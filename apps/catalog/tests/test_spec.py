@@ -1,4 +1,4 @@
-"""track_to_spec: one mapping for saved tracks and inline payloads; fallback rules; field mapping."""
+"""track_to_spec: one mapping for saved tracks and inline payloads; field mapping."""
 
 import pytest
 
@@ -80,38 +80,3 @@ def test_inline_payload_errors_use_api_field_paths(user, oo_bf):
 )
 def test_api_field_mapping(spec_field, sent, expected):
     assert spec.api_field(spec_field, sent=sent) == expected
-
-
-class TestCatalogFallbackRules:
-    """The catalog-side rules used when the geometry package is unavailable."""
-
-    @pytest.fixture(autouse=True)
-    def _no_geometry(self, monkeypatch):
-        monkeypatch.setattr(spec, "_geometry_api", lambda: None)
-
-    def test_counts_match_domain_reference_cases(self, user, oo_bf):
-        assert TrackFactory(owner=user, standard=oo_bf).sleeper_count == 24  # case 1
-        t300 = TrackFactory(owner=user, standard=oo_bf, alignment=[{"type": "straight", "length_mm": 300}])
-        assert t300.sleeper_count == 30 and t300.summary["validated_by"] == "catalog"  # case 2
-        uniform = TrackFactory(
-            owner=user,
-            standard=oo_bf,
-            alignment=[{"type": "straight", "length_mm": 300}],
-            sleepering={"mode": "uniform", "spacing_mm": 10},
-        )
-        assert uniform.sleeper_count == 30  # case 3
-
-    def test_same_errors_through_the_api(self, auth_client, oo_bf):
-        def post(**over):
-            data = {"name": "x", "standard": str(oo_bf.pk), "alignment": [{"type": "straight", "length_mm": 240}]}
-            data.update(over)
-            return auth_client.post("/api/tracks/", data, format="json")
-
-        r = post(alignment=[{"type": "arc", "radius_mm": 20, "angle_deg": 90}])
-        assert r.status_code == 422 and "alignment.0.radius_mm" in r.json()["errors"]
-        r = post(sleepering={"sleeper_width_mm": 2})
-        assert r.status_code == 422 and "sleepering.sleeper_width_mm" in r.json()["errors"]
-        r = post(sleepering={"mode": "uniform", "spacing_mm": 3})
-        assert r.status_code == 422 and "sleepering.spacing_mm" in r.json()["errors"]
-        r = post(alignment=[{"type": "arc", "radius_mm": 450, "angle_deg": 20}])
-        assert r.status_code == 201 and any(w["field"] == "alignment.0.radius_mm" for w in r.json()["warnings"])
