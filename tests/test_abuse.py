@@ -332,3 +332,43 @@ def test_bad_bodies_are_refused(client, user, track, target, case):
         assert body["code"] == "request_too_large"
     if case.startswith("nested"):
         assert body["code"] == "json_too_deep" or body.get("errors"), body
+
+
+# --- query strings --------------------------------------------------------------------------------
+
+QUERY_CASES = [
+    # PostgreSQL refuses UTC offsets beyond +-15:59 (Python allows +-23:59): a 500 before the fix.
+    ("/api/tracks/?created_after=2020-01-01T00:00:00-23:55", 200),
+    ("/api/rails/?updated_before=2020-01-01T00:00:00%2B23:59", 200),
+    ("/api/downloads/?since=2020-01-01T00:00:00-23:55", 200),
+    # Representable as written, not in UTC.
+    ("/api/tracks/?created_before=9999-12-31T23:59:59-23:59", 422),
+    ("/api/chairs/?created_after=0001-01-01T00:00:00%2B23:59", 422),
+    ("/api/downloads/?until=9999-12-31T23:59:59-23:59", 422),
+    ("/api/tracks/?created_after=not-a-date", 422),
+    ("/api/tracks/?min_length=1e400", 422),
+    ("/api/tracks/?max_length=-1e400", 200),  # no lower bound on this filter: simply no match
+    ("/api/tracks/?min_length=NaN", 422),
+    ("/api/standards/?gauge_mm=" + "9" * 400, 422),
+    ("/api/tracks/?page=" + "9" * 40, 404),
+    ("/api/tracks/?page_size=" + "9" * 40, 200),
+    ("/api/downloads/?page=" + "9" * 40, 200),  # an OFFSET beyond bigint: a 500 before the fix
+    ("/api/downloads/?page_size=-5", 200),
+    ("/api/downloads/?page=-" + "9" * 40, 200),
+    ("/api/timbers/?scale=1e400", 422),
+    ("/api/timbers/?scale=NaN", 422),
+    ("/api/tracks/?ordering=password", 422),
+    ("/api/tracks/?ordering=owner__password", 422),
+    ("/api/tracks/?name=%00", 422),
+]
+
+
+@pytest.mark.parametrize("url,status", QUERY_CASES, ids=[u for u, _ in QUERY_CASES])
+def test_hostile_query_strings_get_a_clear_answer(client, user, url, status):
+    TrackFactory(owner=user)
+    response = client.get(url, HTTP_AUTHORIZATION=bearer_for(user))
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    if status >= 400:
+        assert isinstance(body["detail"], str) and body["detail"]

@@ -308,7 +308,8 @@ def _b64(data: dict | bytes) -> str:
 def _parts(token: str) -> tuple[dict, dict, str]:
     header, payload, signature = token.split(".")
     pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return json.loads(base64.urlsafe_b64decode(pad(header))), json.loads(base64.urlsafe_b64decode(pad(payload))), signature
+    decode = lambda s: json.loads(base64.urlsafe_b64decode(pad(s)))  # noqa: E731
+    return decode(header), decode(payload), signature
 
 
 def _claims(user) -> dict:

@@ -1,6 +1,10 @@
 """FilterSets with an ordering whitelist; every ordering ends with the primary key so pages are stable."""
 
+from datetime import UTC
+
+from django import forms
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 
 from apps.catalog.models import (
     ChairComponent,
@@ -12,6 +16,31 @@ from apps.catalog.models import (
     TimberComponent,
     Track,
 )
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """Python accepts UTC offsets up to +-23:59, PostgreSQL only up to +-15:59 (a DataError, so a
+    500): query in UTC. A date that leaves the representable range in UTC is invalid (422)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Date and time out of range.", code="invalid") from None
+
+
+class UTCIsoDateTimeRangeField(IsoDateTimeRangeField):
+    def __init__(self, *args, **kwargs):
+        # IsoDateTimeRangeField's own __init__ hard-codes its two sub-fields; keep its widget
+        # (the _after/_before names) and swap the sub-fields.
+        RangeField.__init__(self, (UTCIsoDateTimeField(), UTCIsoDateTimeField()), *args, **kwargs)
+
+
+class IsoDateTimeRangeFilter(filters.IsoDateTimeFromToRangeFilter):
+    field_class = UTCIsoDateTimeRangeField
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -38,8 +67,8 @@ class TrackFilter(filters.FilterSet):
     )
     min_length = filters.NumberFilter(field_name="total_length_mm", lookup_expr="gte")
     max_length = filters.NumberFilter(field_name="total_length_mm", lookup_expr="lte")
-    created = filters.IsoDateTimeFromToRangeFilter(field_name="created", help_text="created_after / created_before")
-    updated = filters.IsoDateTimeFromToRangeFilter(field_name="updated", help_text="updated_after / updated_before")
+    created = IsoDateTimeRangeFilter(field_name="created", help_text="created_after / created_before")
+    updated = IsoDateTimeRangeFilter(field_name="updated", help_text="updated_after / updated_before")
     ordering = StableOrderingFilter(
         fields=(("name", "name"), ("created", "created"), ("updated", "updated"), ("total_length_mm", "length")),
         help_text="name, created, updated, length (prefix - for descending). Default: -updated",
@@ -59,8 +88,8 @@ class ComponentFilter(filters.FilterSet):
     owner = filters.ChoiceFilter(
         choices=(("preset", "preset"), ("mine", "mine")), method="filter_owner", help_text="preset or mine"
     )
-    created = filters.IsoDateTimeFromToRangeFilter(field_name="created")
-    updated = filters.IsoDateTimeFromToRangeFilter(field_name="updated")
+    created = IsoDateTimeRangeFilter(field_name="created")
+    updated = IsoDateTimeRangeFilter(field_name="updated")
     ordering = StableOrderingFilter(
         fields=(("code", "code"), ("name", "name"), ("created", "created"), ("updated", "updated")),
         help_text="code, name, created, updated (prefix - for descending). Default: code",

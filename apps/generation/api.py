@@ -1,6 +1,6 @@
 """Async Ninja routes: STL submission, status polling, download, and download history."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
+from pydantic import field_validator
 
 from apps.audit import selectors as audit_selectors
 from apps.audit import services as audit_services
@@ -220,6 +221,20 @@ class DownloadFilters(Schema):
     until: datetime | None = None
     track_id: UUID | None = None
 
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        # Python allows UTC offsets up to +-23:59, PostgreSQL up to +-15:59 (a DataError): query in UTC.
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("Date and time out of range.") from None
+
+
+_MAX_PAGE = 1_000_000_000
+
 
 def _page_link(request: HttpRequest, page: int) -> str:
     query = request.GET.copy()
@@ -230,7 +245,8 @@ def _page_link(request: HttpRequest, page: int) -> str:
 @downloads_router.get("/downloads/", response={200: DownloadPage, 401: ErrorOut, 422: ErrorOut})
 async def downloads_list(request: HttpRequest, filters: Query[DownloadFilters]):
     page_size = max(1, min(filters.page_size, settings.API_MAX_PAGE_SIZE))
-    page = max(1, filters.page)
+    # Bounded above too: a 40-digit page number made an OFFSET beyond bigint (a 500).
+    page = max(1, min(filters.page, _MAX_PAGE))
     qs = audit_selectors.downloads_for_user(
         user=request.auth, since=filters.since, until=filters.until, track_id=filters.track_id
     )
