@@ -466,12 +466,6 @@ def test_access_token_cannot_refresh_or_log_out(client, user, password):
         _assert_refused(response, 401, bearer=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap: simplejwt blacklists refresh tokens, not access tokens, so an access token stays valid "
-    "after logout until it expires (SIMPLE_JWT ACCESS_TOKEN_LIFETIME, JWT_ACCESS_MINUTES=15 by default). "
-    "Revoking it needs a session claim in access tokens checked against the blacklist on every request.",
-)
 @pytest.mark.parametrize("path", ["/api/profile/", "/api/downloads/"])
 def test_access_token_after_logout_is_401(client, user, password, path):
     tokens = _login(client, user, password)

@@ -2,10 +2,11 @@
 from asgiref.sync import sync_to_async
 from ninja.security import HttpBearer
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-_jwt = JWTAuthentication()
+from apps.users.authentication import SessionJWTAuthentication
+
+_jwt = SessionJWTAuthentication()
 
 
 def user_from_token(raw: str):

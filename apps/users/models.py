@@ -29,3 +29,16 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("email"), name="users_user_email_ci_unique"),
             models.UniqueConstraint(Lower("username"), name="users_user_username_ci_unique"),
         ]
+
+
+class RevokedSession(models.Model):
+    """A logged-out sign-in session. Its `sid` claim is in every access and refresh token issued
+    for that sign-in (rotation keeps it), so logout ends the access tokens too, not only the
+    refresh token that simplejwt's blacklist covers."""
+
+    sid = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey("users.User", on_delete=models.CASCADE, related_name="+")
+    revoked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.sid}"

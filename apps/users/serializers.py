@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from apps.common.validators import single_line_name
 from apps.users import selectors
 
 User = get_user_model()
@@ -29,11 +30,16 @@ def _validate_standard_code(value: str) -> str:
     return value
 
 
+# Names end up in file names, admin lists and logs: one printable line each.
+NAME_KWARGS = {"first_name": {"validators": [single_line_name]}, "last_name": {"validators": [single_line_name]}}
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = PROFILE_FIELDS
         read_only_fields = ("id", "username", "date_joined")
+        extra_kwargs = NAME_KWARGS
 
     def validate_email(self, value: str) -> str:
         pk = self.instance.pk if self.instance else None
@@ -55,7 +61,7 @@ class RegisterSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "date_joined")
         # Drop the model's UniqueValidator (validate_username reports it) but keep the character
         # rules: an empty list here used to let control characters and spaces into usernames.
-        extra_kwargs = {"username": {"validators": [User.username_validator]}}
+        extra_kwargs = {"username": {"validators": [User.username_validator]}, **NAME_KWARGS}
 
     def validate_username(self, value: str) -> str:
         if selectors.user_username_taken(username=value):

@@ -4,10 +4,13 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.audit.models import AuditKind
 from apps.audit.services import audit_record
+from apps.users.authentication import SESSION_CLAIM, token_pair_for
+from apps.users.models import RevokedSession
 
 User = get_user_model()
 
@@ -29,18 +32,24 @@ def user_login(*, request, login: str, password: str) -> dict[str, str] | None:
     if user is None:
         audit_record(kind=AuditKind.LOGIN_FAILED, request=request, subject=login)
         return None
-    refresh = RefreshToken.for_user(user)
+    tokens = token_pair_for(user)
     update_last_login(None, user)
     audit_record(kind=AuditKind.LOGIN, user=user, request=request, subject=user.get_username())
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    return tokens
 
 
+@transaction.atomic
 def user_logout(*, refresh: str) -> bool:
-    """Blacklists a refresh token; False when it was already invalid."""
+    """Ends the sign-in session: blacklists the refresh token and revokes the session id that its
+    access tokens carry. False when the refresh token was already invalid."""
     try:
-        RefreshToken(refresh).blacklist()
+        token = RefreshToken(refresh)
+        token.blacklist()
     except TokenError:
         return False
+    sid = token.get(SESSION_CLAIM)
+    if sid:
+        RevokedSession.objects.get_or_create(sid=sid, defaults={"user_id": token[api_settings.USER_ID_CLAIM]})
     return True
 
 

@@ -175,3 +175,26 @@ class TestLoginAudit:
         bad = AuditEvent.objects.get(kind=AuditKind.LOGIN_FAILED)
         assert bad.user is None and bad.subject == "mallory" and bad.request_id == "req-bad-1"
         assert bad.user_agent == "curl/8"
+
+
+def test_control_characters_in_profile_names_are_422(auth_client):
+    response = auth_client.patch(PROFILE, {"first_name": "Ada\nLovelace", "last_name": "B\x07"}, format="json")
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"first_name", "last_name"}
+    assert auth_client.patch(PROFILE, {"first_name": "Zoë"}, format="json").json()["first_name"] == "Zoë"
+
+
+def test_logout_ends_every_access_token_of_the_session_even_after_rotation(api_client, user, password):
+    first = api_client.post(LOGIN, {"username": user.username, "password": password}, format="json").json()
+    rotated = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json").json()
+    other_session = api_client.post(LOGIN, {"username": user.username, "password": password}, format="json").json()
+    for access in (first["access"], rotated["access"]):
+        assert api_client.get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
+    assert api_client.post(LOGOUT, {"refresh": rotated["refresh"]}, format="json").status_code == 204
+    for access in (first["access"], rotated["access"]):
+        response = api_client.get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert response.status_code == 401
+        response = api_client.get("/api/downloads/", HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert response.status_code == 401
+    # Another sign-in of the same user is a separate session and stays valid.
+    assert api_client.get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {other_session['access']}").status_code == 200
