@@ -10,7 +10,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
     list_display = (
         "id", "track_name", "owner", "status", "progress", "attempts", "error_code", "created_at", "duration"
     )
-    list_filter = ("status", "error_code", "cache_hit", "created_at")
+    list_filter = ("status", "error_code", "cache_hit", "created_at", ("owner", admin.RelatedOnlyFieldListFilter))
     search_fields = ("id", "track_name", "owner__username", "request_id", "spec_hash")
     date_hierarchy = "created_at"
     list_select_related = ("owner", "file")
