@@ -250,7 +250,7 @@ def test_ninja_object_routes(client, user, other_user, staff, finished, operatio
             assert response.json()["task_id"] == str(job.pk) and response.json()["status"] == "completed"
         elif operation == "download":
             assert response["Content-Type"] == job.file.content_type
-            assert len(b"".join(response.streaming_content)) == job.file.size_bytes
+            assert len(b"".join(response)) == job.file.size_bytes
         else:
             history = client.get("/api/downloads/", HTTP_AUTHORIZATION=bearer_for(user)).json()
             assert history["count"] == 0

@@ -1,12 +1,13 @@
 """Async Ninja routes: STL submission, status polling, download, and download history."""
-
+import asyncio
+import os
 from datetime import UTC, datetime
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.storage import storages
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
@@ -169,10 +170,21 @@ def _serve(stl: StlFile, track_name: str) -> HttpResponse:
         response = HttpResponseRedirect(url)
         response["Content-Disposition"] = disposition
         return response
-    response = FileResponse(open(local_path, "rb"), as_attachment=True, filename=filename)  # noqa: SIM115
-    response["Content-Type"] = stl.content_type
+    response = StreamingHttpResponse(_read_chunks(local_path), content_type=stl.content_type)
+    response["Content-Length"] = str(os.path.getsize(local_path))
     response["Content-Disposition"] = disposition
     return response
+
+
+async def _read_chunks(path: str, size: int = 256 * 1024):
+    """Streams a local file without blocking the event loop (an async iterator, so ASGI needs no
+    thread per chunk and Django does not buffer the whole file)."""
+    handle = await asyncio.to_thread(open, path, "rb")
+    try:
+        while chunk := await asyncio.to_thread(handle.read, size):
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)
 
 
 @router.get(

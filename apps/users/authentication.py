@@ -1,6 +1,7 @@
 """JWT authentication shared by DRF and Ninja: simplejwt's checks plus logged-out sessions."""
 import uuid
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -23,3 +24,9 @@ class SessionJWTAuthentication(JWTAuthentication):
         if sid and RevokedSession.objects.filter(sid=sid).exists():
             raise InvalidToken("This session has been logged out.")
         return super().get_user(validated_token)
+
+
+class SessionJWTScheme(SimpleJWTScheme):
+    """The same bearer scheme in the OpenAPI document as plain simplejwt."""
+
+    target_class = "apps.users.authentication.SessionJWTAuthentication"

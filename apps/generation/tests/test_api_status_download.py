@@ -88,7 +88,7 @@ class TestDownload:
         disposition = response["Content-Disposition"]
         assert disposition.startswith("attachment;")
         assert "filename*=UTF-8''Ashburton%20Goods%20%E2%80%94%20quai%20n%C2%B02.stl" in disposition
-        body = b"".join(response.streaming_content)
+        body = b"".join(response)  # served async under ASGI; the test client consumes it synchronously
         assert body == storages["stl"].open(completed.file.storage_key).read()
         log = DownloadLog.objects.get()
         assert log.user == user and log.file_id == completed.file_id and log.via == "signed-link"
