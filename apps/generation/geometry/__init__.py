@@ -23,6 +23,7 @@ from .spec import (
     Rail,
     Sleepering,
     Straight,
+    TiePlates,
     Timber,
     TrackSpec,
     Transition,
@@ -36,6 +37,6 @@ from .stl import read_stl
 __all__ = [
     "GENERATOR_VERSION", "MAX_TOTAL_LENGTH_MM", "MAX_TRIANGLES", "PRESETS", "RAIL_SECTIONS", "Alignment", "Arc",
     "Base", "BuildResult", "Chairs", "Output", "Piece", "PrintSettings", "Rail", "Sleepering", "SpecError",
-    "Straight", "Timber", "TrackSpec", "Transition", "build", "chair_dims_mm", "read_stl", "resolve",
+    "Straight", "TiePlates", "Timber", "TrackSpec", "Transition", "build", "chair_dims_mm", "read_stl", "resolve",
     "spec_from_dict", "spec_to_dict", "summarize", "validate",
 ]

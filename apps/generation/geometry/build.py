@@ -15,7 +15,7 @@ from .spec import TrackSpec, spec_to_dict
 from .stl import HEADER_SIZE, allocate, triangle_normals
 from .templates import PROFILE_CAP, Template, rail_profile
 
-GENERATOR_VERSION = "trackforge-geometry/1.0.0"
+GENERATOR_VERSION = "trackforge-geometry/1.1.0"  # 1.1: tie plates on flat-bottom track
 CHUNK_TRIANGLES = 16384  # per instancing step: keeps the float32 temporaries in cache
 
 
@@ -272,6 +272,20 @@ def _manifest(plan: Plan, pieces: list[Piece]) -> dict:
         }
     else:
         out["chairs"] = {"count": 0}
+    if spec.tie_plates.include:
+        off = spec.gauge_mm / 2 + spec.rail.head_width_mm / 2  # plates are centred under the rail
+        nrm = np.stack([-np.sin(plan.heading), np.cos(plan.heading)], axis=1)
+        pts = np.stack([plan.xy + nrm * off, plan.xy - nrm * off], axis=1).reshape(-1, 2)
+        tp = spec.tie_plates
+        out["tie_plates"] = {
+            "count": 2 * n, "sleeper": np.repeat(np.arange(n), 2).tolist(), "rail": ["left", "right"] * n,
+            "length_mm": round(tp.length_mm, 4), "width_mm": round(tp.width_mm, 4),
+            "thickness_mm": round(tp.thickness_mm, 4), "shoulders": tp.shoulders,
+            "x_mm": pts[:, 0].round(4).tolist(), "y_mm": pts[:, 1].round(4).tolist(),
+            "angle_deg": np.repeat(deg, 2).round(5).tolist(),
+        }
+    else:
+        out["tie_plates"] = {"count": 0}
     if len(pieces) == 1 and pieces[0].rotate_deg == 0 and pieces[0].translate_mm == (0.0, 0.0):
         out["bbox"] = {"min": pieces[0].bbox[0], "max": pieces[0].bbox[1]}
     else:

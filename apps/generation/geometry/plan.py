@@ -15,7 +15,7 @@ from .alignment import Alignment
 from .errors import SpecError
 from .sleepering import Stations, compute_stations
 from .spec import PANEL_TABLES, Arc, Straight, TrackSpec, Transition, chair_dims_mm, resolve
-from .templates import Template, TemplateKey, build_template, chair_params
+from .templates import Template, TemplateKey, build_template, chair_params, plate_params
 
 MAX_TOTAL_LENGTH_MM = 10_000.0
 MAX_TRIANGLES = 5_000_000
@@ -128,7 +128,11 @@ class Plan:
 
 
 def rail_base_z(spec: TrackSpec) -> float:
-    return spec.timber.depth_mm + (spec.chairs.seat_mm if spec.chairs.include else 0.0)
+    if spec.chairs.include:
+        return spec.timber.depth_mm + spec.chairs.seat_mm
+    if spec.tie_plates.include:
+        return spec.timber.depth_mm + spec.tie_plates.thickness_mm
+    return spec.timber.depth_mm
 
 
 # ----------------------------------------------------------------------------- static checks
@@ -291,6 +295,12 @@ def _static_checks(spec: TrackSpec, errors: list, warnings: list) -> None:
             warn("feature_below_minimum", "chairs.seat_mm",
                  f"chair seat {c.seat_mm:.2f} mm is very thin for {proc}")
 
+    tp = spec.tie_plates
+    if tp.include:
+        _check_tie_plates(spec, errors, warnings)
+        if errors:
+            return
+
     b = spec.base
     if b.webs:
         if not positive(b.web_width_mm, "base.web_width_mm") or not positive(b.web_depth_mm, "base.web_depth_mm"):
@@ -302,6 +312,52 @@ def _static_checks(spec: TrackSpec, errors: list, warnings: list) -> None:
             err("base.web_width_mm", "webs under the rails must lie within the sleeper length")
     if min(pr.bed_x_mm, pr.bed_y_mm) < t.width_mm or max(pr.bed_x_mm, pr.bed_y_mm) < t.length_mm:
         err("print.bed_x_mm", "the print bed is smaller than one sleeper")
+
+
+def _check_tie_plates(spec: TrackSpec, errors: list, warnings: list) -> None:
+    """A plate must lie wholly on the tie top; its shoulders must clear the rail foot."""
+    tp, t, r, pr = spec.tie_plates, spec.timber, spec.rail, spec.print
+    names = ["length_mm", "width_mm", "thickness_mm"]
+    if tp.shoulders:
+        names += ["shoulder_height_mm", "shoulder_width_mm"]
+    bad = False
+    for name in names:
+        value = getattr(tp, name)
+        if value is None or not (value > 0):
+            errors.append({"field": f"tie_plates.{name}", "message": f"must be greater than 0 (got {value})"})
+            bad = True
+    if bad:
+        return
+
+    def err(name, msg):
+        errors.append({"field": f"tie_plates.{name}", "message": msg})
+
+    narrowest = min(t.width_mm, t.joint_width_mm)
+    if tp.width_mm > narrowest + 1e-9:
+        err("width_mm", f"tie plate width {tp.width_mm:.3f} mm along the rail exceeds the tie width "
+                        f"{narrowest:g} mm; the plate must sit wholly on the tie")
+    yc = spec.gauge_mm / 2 + r.head_width_mm / 2
+    if yc + tp.length_mm / 2 > t.length_mm / 2 + 1e-9:
+        err("length_mm", f"tie plate of {tp.length_mm:.3f} mm centred under the rail reaches "
+                         f"{yc + tp.length_mm / 2:.3f} mm from the centre-line, past the tie end at "
+                         f"{t.length_mm / 2:g} mm")
+    elif yc - tp.length_mm / 2 <= 0:
+        err("length_mm", "the tie plates of the two rails would overlap at the centre-line")
+    inner = r.foot_width_mm / 2 + pr.slot_clearance_mm
+    if tp.shoulders and inner + tp.shoulder_width_mm > tp.length_mm / 2 + 1e-9:
+        err("shoulder_width_mm", f"shoulders outside the rail foot ({inner:.3f} mm from the rail centre) plus "
+                                 f"{tp.shoulder_width_mm:.3f} mm do not fit on a plate {tp.length_mm:.3f} mm long")
+    if errors:
+        return
+    proc = pr.process
+    if tp.shoulders and min(tp.shoulder_width_mm, tp.shoulder_height_mm) < MIN_WALL_MM[proc]:
+        warnings.append({"code": "feature_below_minimum", "field": "tie_plates.shoulders",
+                         "message": f"tie plate shoulders {tp.shoulder_width_mm:.2f} x {tp.shoulder_height_mm:.2f} mm "
+                                    f"are below the {proc} minimum wall of {MIN_WALL_MM[proc]} mm; "
+                                    "they will print as a blur or not at all"})
+    if tp.thickness_mm < MIN_WALL_MM[proc] / 2:
+        warnings.append({"code": "feature_below_minimum", "field": "tie_plates.thickness_mm",
+                         "message": f"tie plate {tp.thickness_mm:.2f} mm thick is very thin for {proc}"})
 
 
 # ----------------------------------------------------------------------------- plan
@@ -317,8 +373,9 @@ def _template_keys(spec: TrackSpec, tongue: float) -> tuple[tuple[TemplateKey, .
 
     def key(width, joint):
         chair = chair_params(spec, joint) if spec.chairs.include else None
+        plate = plate_params(spec) if spec.tie_plates.include else None
         return TemplateKey(width=width, length=t.length_mm, depth=t.depth_mm, chair=chair, webs=webs,
-                           web_depth=spec.base.web_depth_mm, tongue=tongue)
+                           web_depth=spec.base.web_depth_mm, tongue=tongue, plate=plate)
 
     # S1J only on joint sleepers wider than plain ones (Templot rule).
     distinct_joint = t.joint_width_mm != t.width_mm
@@ -476,6 +533,7 @@ def summarize(spec: TrackSpec) -> dict:
         "total_length_mm": plan.alignment.length,
         "sleeper_count": n,
         "chair_count": 2 * n if plan.spec.chairs.include else 0,
+        "tie_plate_count": 2 * n if plan.spec.tie_plates.include else 0,
         "estimated_triangles": int(sum(plan.piece_triangles(p) for p in plan.pieces)),
         "pieces": len(plan.pieces),
         "bbox": {"min": lo, "max": hi},

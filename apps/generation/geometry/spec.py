@@ -165,6 +165,19 @@ class Chairs:
 
 
 @dataclass
+class TiePlates:
+    """Flat-bottom tie plates (DOMAIN 2.9): one under each rail on each tie."""
+
+    include: bool | None = None  # default: True for us_flatbottom; always False for uk_bullhead
+    length_mm: float | None = None  # 14" across the rail
+    width_mm: float | None = None  # 7 3/4" along the rail
+    thickness_mm: float | None = None  # 3/4"
+    shoulders: bool = True  # two ribs along the rail either side of the rail foot
+    shoulder_height_mm: float | None = None  # 1/2"
+    shoulder_width_mm: float | None = None  # 3/4"
+
+
+@dataclass
 class Rail:
     section: str | None = None  # default by scale: CL75 (4), CL131 (7), else BS95R
     height_mm: float | None = None
@@ -207,6 +220,7 @@ class TrackSpec:
     sleepering: Sleepering = field(default_factory=Sleepering)
     timber: Timber = field(default_factory=Timber)
     chairs: Chairs = field(default_factory=Chairs)
+    tie_plates: TiePlates = field(default_factory=TiePlates)
     rail: Rail = field(default_factory=Rail)
     base: Base = field(default_factory=Base)
     print: PrintSettings = field(default_factory=PrintSettings)
@@ -214,7 +228,7 @@ class TrackSpec:
 
 
 SECTION_CLASSES = {
-    "sleepering": Sleepering, "timber": Timber, "chairs": Chairs, "rail": Rail,
+    "sleepering": Sleepering, "timber": Timber, "chairs": Chairs, "tie_plates": TiePlates, "rail": Rail,
     "base": Base, "print": PrintSettings, "output": Output,
 }
 
@@ -239,6 +253,18 @@ def chair_dims_mm(scale_mm_per_ft: float) -> dict[str, float]:
         "screw_head_diameter_mm": inches(1.5, k),
         "screw_head_height_mm": inches(0.5, k),
         "screw_inset_mm": inches(1.75, k),
+    }
+
+
+def tie_plate_dims_mm(scale_mm_per_ft: float) -> dict[str, float]:
+    """Double-shoulder tie plate defaults (DOMAIN 2.9) in mm at the given scale."""
+    k = scale_mm_per_ft
+    return {
+        "length_mm": inches(14.0, k),
+        "width_mm": inches(7.75, k),
+        "thickness_mm": inches(0.75, k),
+        "shoulder_height_mm": inches(0.5, k),
+        "shoulder_width_mm": inches(0.75, k),
     }
 
 
@@ -331,6 +357,16 @@ def resolve(spec: TrackSpec) -> TrackSpec:
         c.outer_jaw_height_mm = min(outer_jaw_height(c.seat_mm, r, k), head_slot - JAW_HEAD_GAP_MM)
     if c.inner_jaw_height_mm is None and c.outer_jaw_height_mm is not None:
         c.inner_jaw_height_mm = min(dims["inner_jaw_height_mm"], c.outer_jaw_height_mm)
+
+    tp = s.tie_plates
+    # Bullhead track never gets tie plates (and flat-bottom never gets chairs).
+    if s.prototype != "us_flatbottom":
+        tp.include = False
+    elif tp.include is None:
+        tp.include = True
+    for key, value in tie_plate_dims_mm(k).items():
+        if getattr(tp, key) is None:
+            setattr(tp, key, value)
 
     b = s.base
     b.web_width_mm = inches(12.0, k) if b.web_width_mm is None else b.web_width_mm

@@ -1,4 +1,4 @@
-"""Part templates: one sleeper with its chairs (and web tongues), unioned once.
+"""Part templates: one sleeper with its chairs or tie plates (and web tongues), unioned once.
 
 A template lives in the sleeper's local frame: x along the track, y across
 (left rail at +y), z up with the sleeper underside at z = 0. Every instance is
@@ -26,6 +26,7 @@ from .spec import TrackSpec, chair_dims_mm
 
 SCREW_SEGMENTS = 8
 SLIVER_TOLERANCE = 1e-4  # mm
+SHOULDER_INSET = 0.05  # tie plate shoulders stop this fraction of the plate width short of each end
 MIN_TRIANGLE_HEIGHT = 1e-3  # mm; below this float32 output at 10 m could collapse
 
 
@@ -59,6 +60,20 @@ class ChairParams:
 
 
 @dataclass(frozen=True)
+class PlateParams:
+    rail_centre: float  # |y| of the rail centre line (gauge face + half the head)
+    sleeper_depth: float
+    length: float  # across the rail
+    width: float  # along the rail
+    thickness: float
+    shoulders: bool
+    shoulder_inner: float  # |u| of the shoulder inner faces from the rail centre
+    shoulder_width: float
+    shoulder_height: float
+    overlap: float  # sunk into the tie so the union is a clean overlap
+
+
+@dataclass(frozen=True)
 class TemplateKey:
     width: float  # along-track sleeper width
     length: float
@@ -69,6 +84,7 @@ class TemplateKey:
     tongue: float
     minus: bool = False  # open web tongues on the -x side (a neighbour follows)
     plus: bool = False
+    plate: PlateParams | None = None
 
 
 @dataclass
@@ -125,6 +141,16 @@ def chair_params(spec: TrackSpec, joint: bool) -> ChairParams:
         rail_height=r.height_mm, head_width=r.head_width_mm, foot_width=r.foot_width_mm,
         web=r.web_thickness_mm, head_depth=r.head_depth_mm, foot_depth=r.foot_depth_mm,
         overlap=min(0.05, 0.25 * spec.timber.depth_mm),
+    )
+
+
+def plate_params(spec: TrackSpec) -> PlateParams:
+    tp, r = spec.tie_plates, spec.rail
+    return PlateParams(
+        rail_centre=spec.gauge_mm / 2 + r.head_width_mm / 2, sleeper_depth=spec.timber.depth_mm,
+        length=tp.length_mm, width=tp.width_mm, thickness=tp.thickness_mm, shoulders=tp.shoulders,
+        shoulder_inner=r.foot_width_mm / 2 + spec.print.slot_clearance_mm, shoulder_width=tp.shoulder_width_mm,
+        shoulder_height=tp.shoulder_height_mm, overlap=min(0.05, 0.25 * spec.timber.depth_mm),
     )
 
 
@@ -193,6 +219,30 @@ def chair_solid(p: ChairParams) -> m3d.Manifold:
     return m3d.Manifold.batch_boolean(parts, m3d.OpType.Add)
 
 
+def tie_plate_solid(p: PlateParams) -> m3d.Manifold:
+    """Tie plate (with its two shoulders) under the left rail, sitting on the tie top.
+
+    The plate is a box sunk ``overlap`` into the tie; the shoulders are boxes
+    sunk into the plate and stopped ``SHOULDER_INSET`` of the plate width short
+    of the plate ends. Flush shoulders would merge with the plate end into one
+    long, low polygon whose triangulation has slivers only ~0.01 mm high, and
+    such vertical slivers lose their normals in float32 far from the origin.
+    """
+    half, inner = p.length / 2, p.shoulder_inner
+
+    def box(u0, u1, v0, v1, along):
+        return m3d.Manifold.extrude(_rect(u0, u1, v0, v1), along).transform(np.array([
+            [0.0, 0.0, 1.0, -along / 2], [1.0, 0.0, 0.0, p.rail_centre], [0.0, 1.0, 0.0, p.sleeper_depth]]))
+
+    parts = [box(-half, half, -p.overlap, p.thickness, p.width)]
+    if p.shoulders:
+        top, sink = p.thickness + p.shoulder_height, min(p.overlap, 0.25 * p.thickness)
+        along = p.width * (1 - 2 * SHOULDER_INSET)
+        parts += [box(inner, inner + p.shoulder_width, p.thickness - sink, top, along),
+                  box(-inner - p.shoulder_width, -inner, p.thickness - sink, top, along)]
+    return m3d.Manifold.batch_boolean(parts, m3d.OpType.Add)
+
+
 @lru_cache(maxsize=64)
 def build_template(key: TemplateKey) -> Template:
     w, L, d = key.width, key.length, key.depth
@@ -200,6 +250,9 @@ def build_template(key: TemplateKey) -> Template:
     if key.chair is not None:
         left = chair_solid(key.chair)
         parts += [left, left.mirror((0.0, 1.0, 0.0))]
+    if key.plate is not None:
+        plate = tie_plate_solid(key.plate)
+        parts += [plate, plate.mirror((0.0, 1.0, 0.0))]
     tongue_in = min(0.05, w / 4)
     sides = [sign for sign, on in ((-1.0, key.minus), (1.0, key.plus)) if on]
     for yc, half in key.webs:

@@ -37,6 +37,8 @@ VARIANTS = {
     "2fs_resin_no_keys": make("2FS", straight(120), chairs={"keys": False}, print={"process": "resin"}),
     "o_mf_rails": make("O-MF", straight(100), rail={"include_in_output": True}, base={"webs": True}),
     "ho_no_chairs": make("HO-NMRA", straight(150)),
+    "ho_plain_ties": make("HO-NMRA", straight(150), tie_plates={"include": False}),
+    "ho_tie_plates_webs": make("HO-NMRA", CURVE, base={"webs": True}),
     "oo_no_chairs_webs": make("OO-BF", CURVE, chairs={"include": False}, base={"webs": True}),
 }
 
@@ -75,8 +77,11 @@ def test_s1j_chairs_on_wider_joint_sleepers():
 
 def test_flat_bottom_track_has_no_chairs():
     result = build_dict(VARIANTS["ho_no_chairs"])
-    mesh = stl_mesh(result.data)
     assert result.manifest["chairs"]["count"] == 0
+    assert result.manifest["tie_plates"]["count"] == 2 * result.manifest["sleeper_count"]  # plates instead
+    result = build_dict(VARIANTS["ho_plain_ties"])
+    mesh = stl_mesh(result.data)
+    assert result.manifest["chairs"]["count"] == 0 and result.manifest["tie_plates"]["count"] == 0
     assert abs(mesh.bounds[1][2] - 2.042) < 0.01  # nothing above the tie top
     assert all(len(b.faces) == 12 for b in bodies(mesh))
 
@@ -107,7 +112,8 @@ def _admesh(path):
 
 
 @pytest.mark.skipif(shutil.which("admesh") is None, reason="admesh not installed")
-@pytest.mark.parametrize("name", ["oo_webs", "em_curve_webs", "p4_right_curve_inclined", "o_mf_rails"])
+@pytest.mark.parametrize("name", ["oo_webs", "em_curve_webs", "p4_right_curve_inclined", "o_mf_rails",
+                                  "ho_tie_plates_webs"])
 def test_admesh_reports_nothing_to_fix(name, tmp_path):
     result = build_dict(VARIANTS[name])
     for piece in result.pieces:
