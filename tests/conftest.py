@@ -58,3 +58,17 @@ def worker_factory(s3_server, s3_bucket, settings, transactional_db, tmp_path, c
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def catalog_presets(transactional_db):
+    """Transactional tests start from a flushed database: put the preset catalog back.
+
+    (serialized_rollback would restore it too, but it breaks whenever a flush without it ran
+    before: content types recreated under new ids collide with the serialized ones.)
+    """
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("apps.catalog.migrations.0002_presets").load(apps, None)

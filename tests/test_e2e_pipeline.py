@@ -6,7 +6,12 @@ import httpx
 import numpy as np
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("catalog_presets"),
+]
 
 
 def _stl_facts(data: bytes) -> tuple[int, list[float], list[float]]:

@@ -9,7 +9,12 @@ from apps.generation.models import ErrorCode, GenerationJob, JobStatus
 from apps.generation.tests.conftest import small_spec
 from tests.processes import RedisServer, celery_broker, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("catalog_presets"),
+]
 
 
 def _submit(user, length=40.0) -> GenerationJob:

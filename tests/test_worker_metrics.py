@@ -10,7 +10,7 @@ from apps.generation.models import GenerationJob, JobStatus
 from apps.generation.tests.conftest import small_spec
 from tests.processes import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _sample(text: str, name: str) -> float:
