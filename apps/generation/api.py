@@ -1,7 +1,7 @@
 """Async Ninja routes: STL submission, status polling, download, and download history."""
 import asyncio
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
@@ -86,7 +86,7 @@ def _download_url(request: HttpRequest, *, file_id, user_id: int) -> tuple[str, 
     ttl = settings.DOWNLOAD_LINK_TTL_SECONDS
     token = download_token_make(file_id=str(file_id), user_id=user_id, ttl_seconds=ttl)
     path = reverse("ninja:stl_download", kwargs={"file_id": file_id})
-    return request.build_absolute_uri(f"{path}?token={token}"), timezone.now() + timezone.timedelta(seconds=ttl)
+    return request.build_absolute_uri(f"{path}?token={token}"), timezone.now() + timedelta(seconds=ttl)
 
 
 @router.get(
@@ -213,7 +213,7 @@ async def download(request: HttpRequest, file_id: UUID, token: str | None = None
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
     found = await selectors.file_aget_for_user(file_id=file_id, user_id=user_id)
-    if found is None or found[1].owner_id != user_id:
+    if found is None:
         return _json(request, 404, envelope("Not found."))
     stl, job = found
     owner = await sync_to_async(lambda: job.owner)()
